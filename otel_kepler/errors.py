@@ -31,8 +31,23 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = "::".join(self.path)
+        where = format_path(self.path)
         return f"{where}: {self.message}" if where else self.message
+
+    def under(self, *prefix: str) -> Problem:
+        """The same problem, seen from an enclosing key."""
+        return Problem((*prefix, *self.path), self.message)
+
+
+def format_path(path: tuple[str, ...]) -> str:
+    """Join a key path with `::`; list indexes attach as `key[i]`."""
+    parts: list[str] = []
+    for key in path:
+        if key.isdigit() and parts:
+            parts[-1] += f"[{key}]"
+        else:
+            parts.append(key)
+    return "::".join(parts)
 
 
 class ConfigError(KeplerError):
