@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Measure energy per process, container, VM and pod, and "
         "export it as OpenTelemetry metrics.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def with_config(name: str, help_: str, required: bool) -> None:
@@ -94,7 +96,8 @@ def _load(paths: list[str]) -> tuple[AgentConfig | None, str | None]:
 
 def _print_problems(error: ConfigError) -> None:
     count = len(error.problems)
-    print(f"invalid configuration ({count} problem{'s' * (count != 1)}):", file=sys.stderr)
+    plural = "s" if count != 1 else ""
+    print(f"invalid configuration ({count} problem{plural}):", file=sys.stderr)
     for problem in error.problems:
         print(f"  {problem}", file=sys.stderr)
 

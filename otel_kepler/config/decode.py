@@ -49,6 +49,7 @@ def _decode_dataclass(cls: type[T], raw: Any, path: Path, out: list[Problem]) ->
         out.append(Problem(path, f"must be a mapping of keys (got {_show(raw)})"))
         raw = {}
 
+    first = len(out)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     hints = get_type_hints(cls)
     for key in raw:
@@ -72,8 +73,13 @@ def _decode_dataclass(cls: type[T], raw: Any, path: Path, out: list[Problem]) ->
 
     config = cls(**values)
     validate = getattr(config, "validate", None)
-    if callable(validate) and not any(p.path[: len(path)] == path for p in out):
-        out.extend(p.under(*path) for p in validate())
+    if callable(validate):
+        # NOTE: a field that failed to decode holds its default; checks about
+        # it would only add noise beside the real problem.
+        failed = {p.path[len(path)] for p in out[first:] if len(p.path) > len(path)}
+        out.extend(
+            p.under(*path) for p in validate() if not (p.path and p.path[0] in failed)
+        )
     return config
 
 

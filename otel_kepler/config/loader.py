@@ -96,6 +96,7 @@ def load(
 ) -> AgentConfig:
     """Check a merged document; raise ConfigError listing every problem."""
     expanded, problems = expand_all(dict(document), os.environ if env is None else env)
+    expansion_problems = list(problems)
     for key in expanded:
         if key not in _TOP_LEVEL:
             allowed = ", ".join(_TOP_LEVEL)
@@ -139,7 +140,7 @@ def load(
         problems,
     )
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_without_echoes(problems, expansion_problems))
     return AgentConfig(
         receivers=chosen[Kind.RECEIVER],
         processors=chosen[Kind.PROCESSOR],
@@ -148,6 +149,19 @@ def load(
         service=service,
         node_name=resolve_node_name(service.node_name),
     )
+
+
+def _without_echoes(
+    problems: list[Problem], expansion_problems: list[Problem]
+) -> list[Problem]:
+    """Drop problems about a value whose environment variable was unset: the
+    unset variable is the one problem to fix there."""
+    unset = [p.path for p in expansion_problems]
+    return [
+        p
+        for p in problems
+        if p in expansion_problems or not any(p.path[: len(u)] == u for u in unset)
+    ]
 
 
 def _decode_section(

@@ -22,17 +22,18 @@ def effective_document(config: AgentConfig) -> dict[str, Any]:
     """Every component the pipeline uses with every key, defaults included."""
 
     def section(entries: tuple[ComponentConfig, ...]) -> dict[str, Any]:
-        return {str(e.id): _plain(e.config) for e in entries}
+        return {str(e.id): to_plain(e.config) for e in entries}
 
     document: dict[str, Any] = {
         "receivers": section(config.receivers),
         "processors": section(config.processors),
         "exporters": section(config.exporters),
         "extensions": section(config.extensions),
-        "service": _plain(config.service),
+        "service": to_plain(config.service),
     }
     document["service"]["node_name"] = config.node_name
-    return redact(document)
+    redacted: dict[str, Any] = redact(document)
+    return redacted
 
 
 def render(config: AgentConfig) -> str:
@@ -50,14 +51,16 @@ def redact(value: Any, key: str = "") -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
     """Config dataclasses as YAML-safe builtins; durations as `5s`."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v) for k, v in value.items()}
     return value

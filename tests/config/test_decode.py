@@ -87,8 +87,7 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         'receivers::x::naming: invalid value (got "prom"; allowed: kepler, otel)',
         'receivers::x::levels[1]: invalid value (got "vm"; allowed: node, pod)',
         "receivers::x::inner::extra: unknown key (allowed: enabled, names)",
-        "receivers::x::inner::enabled: must be a boolean (true or false) "
-        '(got "yes")',
+        'receivers::x::inner::enabled: must be a boolean (true or false) (got "yes")',
     ]
 
 

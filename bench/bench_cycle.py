@@ -1,0 +1,134 @@
+"""Cost of one collection cycle at 1,000 processes, beside a bare /proc read.
+
+    .venv/bin/python bench/bench_cycle.py [--processes 1000] [--rounds 40]
+
+The reference is the least any Python agent must do: open and read every
+`/proc/<pid>/stat` with the builtin `open()`. The cycle is the agent's real
+one (`Service.run_cycle`) on the built-in pipeline's components: model meter,
+procfs, attribution, and the Prometheus exporter (idle: it serves on
+scrape, not per cycle). Both run interleaved in the same process, on the same
+processes, so machine noise hits both alike. Target (design.md §7): the cycle
+costs at most 1.5x the bare read.
+
+Extra `sleep` processes are started to reach the requested count, and
+killed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+
+from otel_kepler.component import SystemClock
+from otel_kepler.components import builtin_factories
+from otel_kepler.config.loader import load
+from otel_kepler.service.service import Service
+
+TARGET_RATIO = 1.5
+
+
+def bare_read() -> int:
+    """Read every /proc/<pid>/stat the plain way; return how many were read."""
+    count = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                f.read()
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_service() -> Service:
+    document = {
+        "receivers": {"model": None, "procfs": None},
+        "processors": {"attribution": None},
+        "exporters": {"prometheus": {"endpoint": f"127.0.0.1:{free_port()}"}},
+        "service": {
+            "pipelines": {
+                "metrics": {
+                    "receivers": ["model", "procfs"],
+                    "processors": ["attribution"],
+                    "exporters": ["prometheus"],
+                }
+            }
+        },
+    }
+    return Service(load(document, builtin_factories(), env={}), SystemClock())
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+
+    present = sum(1 for n in os.listdir("/proc") if n.isdigit())
+    sleepers = [
+        subprocess.Popen(["sleep", "600"])
+        for _ in range(max(0, args.processes - present))
+    ]
+    service = build_service()
+    try:
+        service.start()
+        first_s = timed(service.run_cycle)  # reads every process's static facts
+        bare_s, cycle_s = [], []
+        for _ in range(args.rounds):
+            bare_s.append(timed(bare_read))
+            cycle_s.append(timed(service.run_cycle))
+        snapshot = service.latest()
+        processes = len(snapshot.processes) if snapshot else 0
+    finally:
+        service.shutdown()
+        for sleeper in sleepers:
+            sleeper.kill()
+        for sleeper in sleepers:
+            sleeper.wait()
+
+    bare_ms, cycle_ms = (
+        statistics.median(bare_s) * 1e3,
+        statistics.median(cycle_s) * 1e3,
+    )
+    ratio = cycle_ms / bare_ms
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    rows = [
+        ("processes in the snapshot", f"{processes}"),
+        ("rounds (interleaved)", f"{args.rounds}"),
+        ("bare read of every stat, median", f"{bare_ms:.2f} ms"),
+        ("agent cycle, median", f"{cycle_ms:.2f} ms"),
+        (
+            "bare read / agent cycle, minimum",
+            f"{min(bare_s) * 1e3:.2f} / {min(cycle_s) * 1e3:.2f} ms",
+        ),
+        ("first cycle (static facts read)", f"{first_s * 1e3:.2f} ms"),
+        (
+            "ratio cycle / bare read",
+            f"{ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)",
+        ),
+    ]
+    for label, value in rows:
+        print(f"{label + ':':<36}{value}")
+
+
+if __name__ == "__main__":
+    main()
