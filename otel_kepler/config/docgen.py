@@ -74,6 +74,7 @@ KEPLER_KEYS = [
     ("exporter.prometheus.metricsLevel", "exporters::prometheus::levels"),
     ("web.listenAddresses", "exporters::prometheus::endpoint"),
     ("kube.nodeName", "service::node_name"),
+    ("exporter.stdout", "exporters::debug"),
     (
         "kube.enabled, kube.podInformer.mode",
         "not yet: pod names need the Kubernetes API",
@@ -155,7 +156,7 @@ def generate() -> str:
 def _component(factory: Factory[Any]) -> Iterator[str]:
     yield f"### {factory.type}"
     yield ""
-    yield f"{factory.description}."
+    yield f"{_escape(factory.description)}."
     yield ""
     yield from _key_table(factory.config)
     example = EXAMPLES.get(factory.type)
@@ -171,7 +172,12 @@ def _key_table(cls: type[Any]) -> Iterator[str]:
     yield "| key | type | default | meaning |"
     yield "|---|---|---|---|"
     for name, type_, default, doc in _rows(cls, ""):
-        yield f"| `{name}` | {type_} | `{default}` | {doc} |"
+        yield f"| `{name}` | {type_} | `{default}` | {_escape(doc)} |"
+
+
+def _escape(text: str) -> str:
+    """Keep `<sysfs>`-style placeholders visible in Markdown."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _rows(cls: type[Any], prefix: str) -> Iterator[tuple[str, str, str, str]]:

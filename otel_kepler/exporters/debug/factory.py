@@ -16,5 +16,5 @@ FACTORY = Factory(
     kind=Kind.EXPORTER,
     config=DebugConfig,
     create=_create,
-    description="prints each snapshot as a readable table on stdout",
+    description="Prints each snapshot as a readable table on stdout",
 )

@@ -16,5 +16,5 @@ FACTORY = Factory(
     kind=Kind.EXPORTER,
     config=PrometheusConfig,
     create=_create,
-    description="serves the latest snapshot for Prometheus to scrape (pull)",
+    description="Serves the latest snapshot for Prometheus to scrape (pull)",
 )

@@ -23,11 +23,11 @@ class ProcfsConfig:
 
     procfs: str = option(
         "/proc",
-        "mount point of the proc file system to read processes from",
+        "Mount point of the proc file system to read processes from.",
         check=_absolute_path,
     )
     sysfs: str = option(
         "/sys",
-        "mount point of the sys file system (cgroup layout detection)",
+        "Mount point of the sys file system (cgroup layout detection).",
         check=_absolute_path,
     )
