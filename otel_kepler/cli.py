@@ -151,12 +151,16 @@ def _run(args: argparse.Namespace) -> int:
         ", ".join(str(c.id) for c in config.receivers),
         ", ".join(str(c.id) for c in config.exporters),
     )
+    status = 0
     try:
         service.run(stop)
+    except KeplerError as e:
+        _logger.error("stopping: %s", e)
+        status = EXIT_FAILURE
     finally:
         service.shutdown()
         _logger.info("stopped")
-    return 0
+    return status
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

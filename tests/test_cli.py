@@ -116,7 +116,10 @@ def test_a_meter_that_cannot_start_stops_the_agent_without_a_traceback(
 @pytest.mark.skipif(
     os.path.exists("/sys/class/powercap/intel-rapl:0"), reason="this host has RAPL"
 )
-def test_default_run_serves_estimated_metrics_on_28282_and_stops_on_sigterm() -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_default_run_serves_estimated_metrics_on_28282_and_stops_on_signal(
+    signum: signal.Signals,
+) -> None:
     agent = subprocess.Popen(
         [sys.executable, "-m", "otel_kepler", "run"],
         stdout=subprocess.PIPE,
@@ -135,7 +138,7 @@ def test_default_run_serves_estimated_metrics_on_28282_and_stops_on_sigterm() ->
         assert "kepler_process_cpu_seconds_total{" in body
 
         started = time.monotonic()
-        agent.send_signal(signal.SIGTERM)
+        agent.send_signal(signum)
         _, stderr = agent.communicate(timeout=5)
         assert time.monotonic() - started < 5
     finally:
@@ -144,5 +147,5 @@ def test_default_run_serves_estimated_metrics_on_28282_and_stops_on_sigterm() ->
             agent.communicate()
     assert agent.returncode == 0
     assert "meter: model, power is estimated" in stderr
-    assert "received SIGTERM, stopping" in stderr
+    assert f"received {signum.name}, stopping" in stderr
     assert "Traceback" not in stderr
