@@ -79,16 +79,19 @@ def parse_pid_stat(data: bytes) -> PidStat:
         raise ValueError("a numeric field is not an integer") from None
 
 
-def parse_stat_times(data: bytes) -> tuple[int, int]:
-    """`(start_ticks, utime + stime ticks)` from a stat line: the hot path.
+def parse_stat_times(data: bytes) -> tuple[int, int, bytes]:
+    """`(start_ticks, utime + stime ticks, head)` from a stat line: the hot path.
 
+    `head` is the raw `pid (comm` prefix: it changes when the process
+    execs another program, which keeps its pid and start time.
     ValueError or IndexError if malformed; `parse_pid_stat` says why.
     """
     close_at = data.rfind(b")")
     if close_at < 0:
         raise ValueError("no command name in parentheses")
     fields = data[close_at + 2 :].split(b" ", _START + 1)
-    return int(fields[_START]), int(fields[_UTIME]) + int(fields[_STIME])
+    head = data[:close_at]
+    return int(fields[_START]), int(fields[_UTIME]) + int(fields[_STIME]), head
 
 
 def parse_cmdline(data: bytes) -> tuple[str, ...]:

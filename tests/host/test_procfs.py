@@ -70,7 +70,7 @@ def test_comm_with_spaces_and_parentheses_is_split_at_the_last_paren() -> None:
     assert stat.comm == "a) (b c)"
     assert stat.state == "R"
     assert (stat.utime_ticks, stat.stime_ticks, stat.start_ticks) == (31, 9, 4242)
-    assert parse_stat_times(line) == (4242, 40)
+    assert parse_stat_times(line)[:2] == (4242, 40)
 
 
 def test_kernel_thread_is_recognised_by_its_flag() -> None:
@@ -95,7 +95,7 @@ def test_fast_parse_agrees_with_full_parse_on_every_fixture() -> None:
             full = parse_pid_stat(data)
         except ValueError:
             continue
-        assert parse_stat_times(data) == (full.start_ticks, full.cpu_ticks), path
+        assert parse_stat_times(data)[:2] == (full.start_ticks, full.cpu_ticks), path
 
 
 @pytest.mark.parametrize(

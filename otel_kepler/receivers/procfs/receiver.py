@@ -2,8 +2,11 @@
 
 Each cycle lists `<procfs>` once and reads every `<pid>/stat`. A process is
 identified by its pid and start time, so a reused pid is a new process. Its
-static facts (comm, executable, container, VM, kernel thread) are read once,
-the first time it is seen, and kept until it is gone.
+static facts (comm, executable, container, VM, kernel thread) are read
+the first time it is seen and kept until it is gone, or until the comm in
+its stat line changes: an exec keeps pid and start time but changes the
+program, and runtimes usually move a process into its container's cgroup
+just before that exec.
 
 Steady-state cost per process: one open/read/close of the stat file, one
 split, three integer conversions and a dict lookup. A reading whose CPU
@@ -66,7 +69,7 @@ class ProcfsReceiver(Receiver):
         self._sysfs = config.sysfs
         self._prefix = os.path.join(config.procfs, "")
         self._ticks_per_s = ticks_per_s
-        self._cache: dict[ProcessKey, ProcessReading] = {}
+        self._cache: dict[ProcessKey, tuple[ProcessReading, bytes]] = {}
         self._cpu_info: tuple[CPUInfo, ...] = ()
         self._started = False
         self._warned: set[str] = set()
@@ -140,28 +143,34 @@ class ProcfsReceiver(Receiver):
             if not data:
                 continue
             try:
-                start_ticks, cpu_ticks = parse_stat_times(data)
+                start_ticks, cpu_ticks, head = parse_stat_times(data)
             except (ValueError, IndexError):
                 self._malformed(prefix + name + "/stat", data)
                 continue
 
             cpu_time_s = cpu_ticks / ticks_per_s
             key = (int(name), start_ticks)
-            last = cache.get(key)
-            if last is None:
+            cached = cache.get(key)
+            if cached is None or cached[1] != head:
+                # New, or it exec'd: comm, argv and often the cgroup changed.
                 info = self._learn(prefix + name, data)
                 if info is None:
                     continue
-                last = cache[key] = ProcessReading(info, cpu_time_s)
+                last = ProcessReading(info, cpu_time_s)
+                cache[key] = (last, head)
                 new += 1
-            elif last.cpu_time_s != cpu_time_s:
-                last = cache[key] = ProcessReading(last.info, cpu_time_s)
+            else:
+                last = cached[0]
+                if last.cpu_time_s != cpu_time_s:
+                    last = ProcessReading(last.info, cpu_time_s)
+                    cache[key] = (last, head)
             readings.append(last)
 
         # Every key read this cycle is in the cache; a larger cache holds
         # processes that are gone.
         if len(cache) != len(readings):
-            self._cache = {r.info.key: r for r in readings}
+            live = {r.info.key for r in readings}
+            self._cache = {k: v for k, v in cache.items() if k in live}
         _logger.debug(
             "%s: %d processes, %d new, %d vanished and %d malformed so far",
             self._id,

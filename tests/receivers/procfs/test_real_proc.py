@@ -81,6 +81,31 @@ def test_this_process_and_node_cpu_are_read(burner: subprocess.Popen[bytes]) -> 
     assert receiver.vanished_total >= 0 and receiver.malformed_total == 0
 
 
+def test_an_exec_refreshes_the_static_facts_under_the_same_identity() -> None:
+    child = subprocess.Popen(
+        ["sh", "-c", "read line; exec sleep 30"], stdin=subprocess.PIPE
+    )
+    try:
+        receiver = real_receiver()
+        before = by_pid(receiver.collect(0.0, 0.0))[child.pid]
+        assert before.info.comm == "sh"
+
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        deadline = time.monotonic() + 5
+        after = before
+        while after.info.comm == "sh" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            after = by_pid(receiver.collect(0.0, 0.0))[child.pid]
+
+        assert after.info.key == before.info.key
+        assert (after.info.comm, after.info.exe) == ("sleep", "sleep")
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_exited_child_leaves_the_sample_and_the_cache() -> None:
     receiver = real_receiver()
     child = subprocess.Popen(["sleep", "30"])
