@@ -77,3 +77,13 @@ def positive(value: float) -> str | None:
 
 def non_negative(value: float) -> str | None:
     return None if value >= 0 else f"must be 0 or more (got {value})"
+
+
+def each_once(value: tuple[str, ...]) -> str | None:
+    """Reject a list that names the same value twice."""
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if repeated:
+        return (
+            f"names {', '.join(repeated)} more than once (allowed: each at most once)"
+        )
+    return None

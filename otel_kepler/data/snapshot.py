@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar, get_args
 
 from otel_kepler.data.sample import (
     ContainerRef,
@@ -28,6 +28,11 @@ from otel_kepler.data.sample import (
     Sample,
     VMRef,
 )
+
+Level = Literal["node", "process", "container", "vm", "pod"]
+"""A level of the snapshot, as exporters switch them on and off."""
+
+ALL_LEVELS: tuple[Level, ...] = get_args(Level)
 
 
 class State(StrEnum):

@@ -73,8 +73,8 @@ def test_unknown_and_repeated_levels() -> None:
         "allowed: node, process, container, vm, pod)"
     ]
     assert problems({"levels": ["pod", "node", "pod"]}) == [
-        "exporters::prometheus::levels: a level is repeated (got pod more than "
-        "once; allowed: each of node, process, container, vm, pod at most once)"
+        "exporters::prometheus::levels: names pod more than once "
+        "(allowed: each at most once)"
     ]
 
 

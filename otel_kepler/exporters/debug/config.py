@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
-from otel_kepler.config.options import option
-
-Level = Literal["node", "process", "container", "vm", "pod"]
-
-ALL_LEVELS: tuple[Level, ...] = get_args(Level)
+from otel_kepler.config.options import each_once, option
+from otel_kepler.data.snapshot import Level
 
 
 def _at_least_one(value: int) -> str | None:
     return None if value >= 1 else f"too small (got {value}; allowed: 1 or more)"
-
-
-def _each_once(value: tuple[str, ...]) -> str | None:
-    repeated = sorted({level for level in value if value.count(level) > 1})
-    if repeated:
-        return (
-            f"a level is repeated (got {', '.join(repeated)} more than once; "
-            f"allowed: each of {', '.join(ALL_LEVELS)} at most once)"
-        )
-    return None
 
 
 @dataclass(frozen=True)
@@ -37,5 +23,5 @@ class DebugConfig:
         ("node", "pod", "container", "process"),
         "Tables to print, in this order: node (the zones), pod, container, vm, "
         "process.",
-        check=_each_once,
+        check=each_once,
     )

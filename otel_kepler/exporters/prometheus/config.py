@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
-from otel_kepler.config.options import option
+from otel_kepler.config.options import each_once, option
+from otel_kepler.data.snapshot import ALL_LEVELS, Level
 
 Naming = Literal["kepler", "otel"]
-Level = Literal["node", "process", "container", "vm", "pod"]
-
-ALL_LEVELS: tuple[Level, ...] = get_args(Level)
 
 _ENDPOINT_ALLOWED = "host:port, with a host name or IP address and a port 1-65535"
 
@@ -41,17 +39,6 @@ def _check_endpoint(value: str) -> str | None:
     return None
 
 
-def check_levels(value: tuple[str, ...]) -> str | None:
-    """Reject a level named twice."""
-    repeated = sorted({level for level in value if value.count(level) > 1})
-    if repeated:
-        return (
-            f"a level is repeated (got {', '.join(repeated)} more than once; "
-            f"allowed: each of {', '.join(ALL_LEVELS)} at most once)"
-        )
-    return None
-
-
 @dataclass(frozen=True)
 class PrometheusConfig:
     """Where to serve metrics for Prometheus to scrape, and which ones."""
@@ -71,5 +58,5 @@ class PrometheusConfig:
         ALL_LEVELS,
         "Families of series to serve (node, process, container, vm, pod); "
         "Kepler's exporter.prometheus.metricsLevel.",
-        check=check_levels,
+        check=each_once,
     )

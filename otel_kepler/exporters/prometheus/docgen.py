@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from otel_kepler.exporters.prometheus.config import ALL_LEVELS
+from otel_kepler.data.snapshot import ALL_LEVELS
 from otel_kepler.exporters.prometheus.metrics import (
     LABELS,
     METRICS,

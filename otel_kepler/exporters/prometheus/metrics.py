@@ -23,12 +23,13 @@ from typing import Any, Literal
 from otel_kepler.data.sample import CPUInfo
 from otel_kepler.data.snapshot import (
     ContainerEnergy,
+    Level,
     NodeZone,
     PodEnergy,
     ProcessEnergy,
     VMEnergy,
 )
-from otel_kepler.exporters.prometheus.config import Level, Naming
+from otel_kepler.exporters.prometheus.config import Naming
 
 InstrumentKind = Literal["counter", "gauge"]
 Source = Literal[
