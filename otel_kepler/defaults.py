@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otel_kepler.host.powercap import probe
+from otel_kepler.host.powercap import MODEL_HINT, probe
 
 SYSFS = "/sys"
 
@@ -21,6 +21,8 @@ def default_document(sysfs: str = SYSFS) -> tuple[dict[str, Any], str]:
         why = f"meter: rapl (RAPL energy counters under {sysfs}/class/powercap)"
     else:
         meter = "model"
+        # the hint to use the model is what this pipeline already does
+        reason = reason.replace(f", or {MODEL_HINT}", "").replace(f"; {MODEL_HINT}", "")
         why = f"meter: model, power is estimated ({reason})"
     document: dict[str, Any] = {
         "receivers": {meter: None, "procfs": None},
