@@ -40,8 +40,7 @@ def test_top_must_be_at_least_one(top: int) -> None:
 
 def test_levels_are_known_and_unique() -> None:
     assert problems({"levels": ["vm", "vm"]}) == [
-        "exporters::debug::levels: names vm more than once "
-        "(allowed: each at most once)"
+        "exporters::debug::levels: names vm more than once (allowed: each at most once)"
     ]
     assert problems({"levels": ["gpu"]}) == [
         'exporters::debug::levels[0]: invalid value (got "gpu"; '
