@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from otel_kepler.component import SystemClock
+from tests.cgroups import hierarchies, make_cgroups, remove_cgroups
 from tests.e2e.helpers import (
     NODE,
     Published,
@@ -34,11 +35,6 @@ from tests.e2e.helpers import (
 from tests.exporters.helpers import Series, free_port
 from tests.peers import require, require_root
 from tests.processors.attribution.helpers import assert_close
-from tests.receivers.procfs.test_real_proc import (
-    _hierarchies,
-    _make_cgroups,
-    _remove_cgroups,
-)
 
 pytestmark = [pytest.mark.root, pytest.mark.peer]
 
@@ -59,12 +55,12 @@ def kubepods_container() -> Iterator[Container]:
     pod_uid = str(uuid.uuid4())
     container_id = uuid.uuid4().hex + uuid.uuid4().hex
     leaf = f"kubepods/burstable/pod{pod_uid}/{container_id}"
-    created = _make_cgroups(leaf)
+    created = make_cgroups(leaf)
     try:
-        files = tuple(root / leaf / "cgroup.procs" for root in _hierarchies())
+        files = tuple(root / leaf / "cgroup.procs" for root in hierarchies())
         yield Container(pod_uid, container_id, files)
     finally:
-        _remove_cgroups(created)
+        remove_cgroups(created)
 
 
 def stress_in(container: Container, stress_ng: str) -> subprocess.Popen[bytes]:
@@ -157,7 +153,7 @@ def check_terminated(before: Series, now: Series, container: Container) -> None:
 def test_stress_in_a_kubepods_container_gets_its_energy_and_keeps_it() -> None:
     require_root()
     stress_ng = require("stress-ng")
-    if not _hierarchies():
+    if not hierarchies():
         pytest.skip("no writable cpu, cpuacct or v2 cgroup hierarchy")
     port = free_port()
     receivers = {"model": None, "procfs": None}

@@ -27,8 +27,14 @@ from tests.e2e.helpers import (
 )
 from tests.exporters.helpers import Series, free_port
 from tests.processors.attribution.helpers import assert_close
-from tests.receivers.rapl.test_failures import _break, _mend
-from tests.receivers.rapl.trees import copy_tree, entry, get_energy, set_energy
+from tests.receivers.rapl.trees import (
+    break_counter,
+    copy_tree,
+    entry,
+    get_energy,
+    mend_counter,
+    set_energy,
+)
 from tests.service.test_service import FakeClock
 
 INTERVAL_S = 5.0
@@ -81,11 +87,11 @@ class Meters:
         return entry(self.sysfs, name) / "energy_uj"
 
     def break_(self, name: str) -> None:
-        _break(self.counter(name))
+        break_counter(self.counter(name))
         self.broken.add(name)
 
     def mend(self, name: str) -> None:
-        _mend(self.counter(name), self.raw_uj[name])
+        mend_counter(self.counter(name), self.raw_uj[name])
         self.broken.discard(name)
 
 

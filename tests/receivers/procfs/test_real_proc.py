@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,10 +16,9 @@ from otel_kepler.data.sample import ContainerRef, ContainerRuntime, Sample
 from otel_kepler.host.cgroup import CgroupLayout
 from otel_kepler.receivers.procfs.config import ProcfsConfig
 from otel_kepler.receivers.procfs.receiver import ProcfsReceiver
+from tests.cgroups import CGROUP, hierarchies, make_cgroups, remove_cgroups
 from tests.peers import require, require_root
 from tests.receivers.procfs.trees import HOST, by_pid, settings
-
-CGROUP = Path("/sys/fs/cgroup")
 
 
 def real_receiver() -> ProcfsReceiver:
@@ -121,47 +118,6 @@ def test_exited_child_leaves_the_sample_and_the_cache() -> None:
     assert receiver.cached_processes == len(sample.processes)
 
 
-def _hierarchies() -> list[Path]:
-    """The roots to create container cgroups in: v1 cpu and cpuacct (once
-    each, even when co-mounted) and the v2 hierarchy."""
-    if (CGROUP / "cgroup.controllers").is_file():
-        return [CGROUP]
-    roots: dict[str, Path] = {}
-    for name in ("cpu", "cpuacct", "cpu,cpuacct", "unified"):
-        path = CGROUP / name
-        if path.is_dir() and (path / "cgroup.procs").is_file():
-            roots.setdefault(os.path.realpath(path), path)
-    return list(roots.values())
-
-
-def _make_cgroups(relative: str) -> list[Path]:
-    """Create `relative` under every hierarchy; return what was created,
-    deepest first."""
-    created: list[Path] = []
-    for root in _hierarchies():
-        path = root
-        for part in relative.strip("/").split("/"):
-            path = path / part
-            if not path.exists():
-                path.mkdir()
-                created.append(path)
-    return sorted(created, key=lambda p: len(p.parts), reverse=True)
-
-
-def _remove_cgroups(created: list[Path]) -> None:
-    for path in created:
-        for _ in range(50):
-            leftover = (path / "cgroup.procs").read_text().split()
-            for pid in leftover:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(pid), signal.SIGKILL)
-            try:
-                path.rmdir()
-                break
-            except OSError:
-                time.sleep(0.1)
-
-
 def _container_cpu_s(sample: Sample, container_id: str) -> float:
     return sum(
         r.cpu_time_s
@@ -175,13 +131,13 @@ def _container_cpu_s(sample: Sample, container_id: str) -> float:
 def test_stress_in_kubepods_cgroups_is_a_kubernetes_container() -> None:
     require_root()
     stress_ng = require("stress-ng")
-    if not _hierarchies():
+    if not hierarchies():
         pytest.skip("no writable cpu, cpuacct or v2 cgroup hierarchy")
     pod_uid = str(uuid.uuid4())
     container_id = uuid.uuid4().hex + uuid.uuid4().hex
     leaf = f"/kubepods/besteffort/pod{pod_uid}/{container_id}"
-    created = _make_cgroups(leaf)
-    procs_files = [root / leaf.strip("/") / "cgroup.procs" for root in _hierarchies()]
+    created = make_cgroups(leaf)
+    procs_files = [root / leaf.strip("/") / "cgroup.procs" for root in hierarchies()]
 
     # The shell joins the cgroups and then becomes stress-ng, so the workers
     # it forks start inside them.
@@ -210,4 +166,4 @@ def test_stress_in_kubepods_cgroups_is_a_kubernetes_container() -> None:
     finally:
         stress.terminate()
         stress.wait(timeout=10)
-        _remove_cgroups(created)
+        remove_cgroups(created)

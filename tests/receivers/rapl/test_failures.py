@@ -14,11 +14,13 @@ import pytest
 
 from otel_kepler.errors import MeterUnavailable
 from tests.receivers.rapl.trees import (
+    break_counter,
     copy_tree,
     energies,
     entry,
     get_energy,
     is_root,
+    mend_counter,
     set_energy,
     start,
 )
@@ -99,16 +101,6 @@ def test_root_only_counters_fail_start_with_advice(shared_tmp: Path) -> None:
     assert start(sysfs).zones == ("package", "dram")
 
 
-def _break(counter: Path) -> None:
-    counter.unlink()
-    counter.mkdir()
-
-
-def _mend(counter: Path, energy_uj: int) -> None:
-    counter.rmdir()
-    counter.write_text(f"{energy_uj}\n")
-
-
 def test_zone_failing_mid_run_is_left_out_counted_and_not_reset(
     tree: Tree, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -120,7 +112,7 @@ def test_zone_failing_mid_run_is_left_out_counted_and_not_reset(
     set_energy(sysfs, "intel-rapl:0:1", raw_uj + 5_000)
     assert energies(receiver, 5.0) == {"package": 0, "uncore": 5_000}
 
-    _break(counter)
+    break_counter(counter)
     caplog.clear()
     caplog.set_level(logging.DEBUG, "otel_kepler.receivers.rapl")
     for cycle in range(2, 5):
@@ -138,7 +130,7 @@ def test_zone_failing_mid_run_is_left_out_counted_and_not_reset(
 
     # It continues from its last good raw value: nothing reset, nothing lost.
     caplog.clear()
-    _mend(counter, raw_uj + 5_000 + 7_000)
+    mend_counter(counter, raw_uj + 5_000 + 7_000)
     assert energies(receiver, 25.0) == {"package": 0, "uncore": 12_000}
     assert receiver.read_errors_total == {"package": 0, "uncore": 3}
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
@@ -153,14 +145,14 @@ def test_zone_fails_whole_when_one_socket_fails(tree: Tree) -> None:
     counter = entry(sysfs, "intel-rapl:1") / "energy_uj"
     raw_uj = get_energy(sysfs, "intel-rapl:1")
 
-    _break(counter)
+    break_counter(counter)
     set_energy(sysfs, "intel-rapl:0", get_energy(sysfs, "intel-rapl:0") + 1_000)
     set_energy(sysfs, "intel-rapl:0:0", get_energy(sysfs, "intel-rapl:0:0") + 10)
 
     assert energies(receiver, 5.0) == {"dram": 10}
     assert receiver.read_errors_total == {"package": 1, "dram": 0}
 
-    _mend(counter, raw_uj + 2_000)
+    mend_counter(counter, raw_uj + 2_000)
     set_energy(sysfs, "intel-rapl:0", get_energy(sysfs, "intel-rapl:0") + 500)
 
     assert energies(receiver, 10.0) == {"package": 3_500, "dram": 10}
@@ -170,11 +162,11 @@ def test_zone_failing_at_its_first_collect_starts_at_zero_later(tree: Tree) -> N
     sysfs = tree("near_wrap")
     counter = entry(sysfs, "intel-rapl:0") / "energy_uj"
     receiver = start(sysfs)
-    _break(counter)
+    break_counter(counter)
 
     assert energies(receiver, 0.0) == {}
 
-    _mend(counter, 1_000)
+    mend_counter(counter, 1_000)
     assert energies(receiver, 5.0) == {"package": 0}
     set_energy(sysfs, "intel-rapl:0", 4_000)
     assert energies(receiver, 10.0) == {"package": 3_000}

@@ -53,3 +53,15 @@ def energies(receiver: RAPLReceiver, time_s: float) -> dict[str, int]:
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+def break_counter(counter: Path) -> None:
+    """Make an energy_uj file unreadable (a directory in its place)."""
+    counter.unlink()
+    counter.mkdir()
+
+
+def mend_counter(counter: Path, energy_uj: int) -> None:
+    """Put a readable energy_uj file back."""
+    counter.rmdir()
+    counter.write_text(f"{energy_uj}\n")
