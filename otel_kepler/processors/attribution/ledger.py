@@ -30,6 +30,9 @@ _logger = logging.getLogger(__name__)
 K = TypeVar("K")
 
 _UJ_PER_J = 1e6
+_MIN_CPU_S = 1e-9
+"""Less CPU time than this shares nothing: the kernel counts in ticks of 1 to
+10 ms, and joules per CPU second over a smaller span could overflow a float."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,7 @@ class ZoneLedger:
     def shares(self, cpu_s: float) -> Shares:
         """What a CPU second is worth when `cpu_s` seconds share active energy."""
         zones = self._zones.values()
-        if cpu_s <= 0:
+        if cpu_s < _MIN_CPU_S:
             return Shares(self.zeros, self.zeros, self.zeros)
         j_per_cpu_s = tuple([z.active_delta_j / cpu_s for z in zones])
         w_per_cpu_s = tuple(

@@ -286,3 +286,18 @@ def test_unchanged_idle_process_is_published_as_the_same_object() -> None:
     first = driver.step([zone("package", 1010)], node(10, 20), [(A, 7.0), (B, 2.0)])
     second = driver.step([zone("package", 1020)], node(10, 30), [(A, 7.0), (B, 2.0)])
     assert first.processes[0] is second.processes[0]
+
+
+def test_cpu_time_below_a_nanosecond_shares_nothing_and_overflows_nothing() -> None:
+    # Found by the property test: 1 J over 5e-324 CPU seconds is an infinite
+    # number of joules per CPU second. Kernels count in 1 to 10 ms ticks.
+    driver = Driver()
+    driver.step([zone("dram", 10.0)], node(0.0, 0.0), [])
+    snap = driver.step([zone("dram", 11.0)], node(5e-324, 0.0), [(A, 5e-324)])
+
+    (dram,) = snap.zones
+    assert (dram.energy_j, dram.active_energy_j) == (1.0, 1.0)
+    assert dram.unattributed_energy_j == 1.0
+    assert dram.unattributed_power_w == dram.active_power_w == 0.2
+    (process,) = snap.processes
+    assert process.energy_j == (0.0,) and process.power_w == (0.0,)
