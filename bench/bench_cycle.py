@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from functools import partial
+
+from benchlib import bare_read, free_port, scrape
 
 from otel_kepler.component import SystemClock
 from otel_kepler.components import builtin_factories
@@ -41,27 +41,6 @@ from otel_kepler.service.service import Service
 TARGET_RATIO = 1.5
 TARGET_NODE_EXPORTER_RATIO = 0.5
 NODE_EXPORTER = "prometheus-node-exporter"
-
-
-def bare_read() -> int:
-    """Read every /proc/<pid>/stat the plain way; return how many were read."""
-    count = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                f.read()
-            count += 1
-        except OSError:
-            pass
-    return count
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_service() -> Service:
@@ -108,12 +87,6 @@ def start_node_exporter() -> tuple[subprocess.Popen[bytes], int] | None:
                 stop(process)
                 raise
             time.sleep(0.1)
-
-
-def scrape(port: int) -> None:
-    url = f"http://127.0.0.1:{port}/metrics"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        response.read()
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from benchlib import bare_read, free_port, scrape
 
 INTERVAL_S = 5
 CHURN_PER_S = 50
@@ -64,21 +64,6 @@ service:
 """
 
 
-def bare_read() -> int:
-    """Read every /proc/<pid>/stat the plain way; return how many were read."""
-    count = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                f.read()
-            count += 1
-        except OSError:
-            pass
-    return count
-
-
 def bare_loop(interval_s: float) -> None:
     """The reference process: one bare read per interval, until killed."""
     next_tick = time.monotonic()
@@ -106,19 +91,6 @@ def rss_mib(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise ValueError(f"no VmRSS in /proc/{pid}/status")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def scrape(port: int) -> bytes:
-    url = f"http://127.0.0.1:{port}/metrics"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body: bytes = response.read()
-    return body
 
 
 class Sleepers:

@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import socket
 import statistics
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from wsgiref.simple_server import WSGIServer
 
+from benchlib import free_port, scrape
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
@@ -229,22 +228,9 @@ def _values(keys: tuple[str, ...], labels: Mapping[str, str | int]) -> list[str]
     return [NODE if key == NODE_NAME else str(labels[key]) for key in keys]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(port: int) -> bytes:
-    url = f"http://127.0.0.1:{port}/metrics"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body: bytes = response.read()
-    return body
-
-
 def timed_get(port: int) -> float:
     start = time.perf_counter()
-    get(port)
+    scrape(port)
     return time.perf_counter() - start
 
 
@@ -359,8 +345,8 @@ def main() -> None:
     server, plain_registry = start_plain(snapshot, plain_port)
     try:
         first_s = timed_get(agent_port)  # builds the exporter's label cache
-        series = same_series(get(agent_port), get(plain_port))
-        sizes = len(get(agent_port)), len(get(plain_port))
+        series = same_series(scrape(agent_port), scrape(plain_port))
+        sizes = len(scrape(agent_port)), len(scrape(plain_port))
         agent_s, plain_s = [], []
         for round_ in range(args.rounds):
             if round_ % 2:
