@@ -41,6 +41,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import otel_kepler
 from otel_kepler.component import ComponentID, CreateSettings, Host, SystemClock
+from otel_kepler.data.metrics import (
+    METRICS,
+    NODE_NAME,
+    WORKLOAD_LABELS,
+    ZONE,
+    MetricDef,
+    cpu_labels,
+    zone_labels,
+)
 from otel_kepler.data.sample import (
     ContainerRef,
     ContainerRuntime,
@@ -61,15 +70,6 @@ from otel_kepler.data.snapshot import (
 )
 from otel_kepler.exporters.prometheus.config import PrometheusConfig
 from otel_kepler.exporters.prometheus.exporter import PrometheusExporter
-from otel_kepler.exporters.prometheus.metrics import (
-    METRICS,
-    NODE_NAME,
-    WORKLOAD_LABELS,
-    ZONE,
-    MetricDef,
-    cpu_labels,
-    zone_labels,
-)
 
 TARGET_RATIO = 1.5
 NODE = "bench-node"

@@ -12,6 +12,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from otel_kepler.component import ComponentID, CreateSettings, Host, SystemClock
+from otel_kepler.data.metrics import Naming
 from otel_kepler.data.sample import (
     ContainerRef,
     ContainerRuntime,
@@ -24,7 +25,7 @@ from otel_kepler.data.sample import (
     VMRef,
 )
 from otel_kepler.data.snapshot import NodeZone, Snapshot, State, WorkloadEnergy
-from otel_kepler.exporters.prometheus.config import Naming, PrometheusConfig
+from otel_kepler.exporters.prometheus.config import PrometheusConfig
 from otel_kepler.exporters.prometheus.exporter import PrometheusExporter
 
 NODE = "node-a"

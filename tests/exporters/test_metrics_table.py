@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from otel_kepler.exporters.prometheus import docgen
-from otel_kepler.exporters.prometheus.config import Naming
-from otel_kepler.exporters.prometheus.metrics import (
+from otel_kepler.data.metrics import (
     LABELS,
     METRICS,
     InstrumentKind,
+    Naming,
     prometheus_name,
 )
+from otel_kepler.exporters.prometheus import docgen
 from tests.exporters.helpers import Published, full_snapshot, get_text, serving
 from tests.exporters.test_prometheus_exposition import KEPLER_SERIES
 

@@ -8,10 +8,9 @@ import threading
 import pytest
 
 from otel_kepler import __version__
+from otel_kepler.data.metrics import METRICS, Naming
 from otel_kepler.data.sample import MeterKind, Provenance
 from otel_kepler.data.snapshot import Snapshot, State
-from otel_kepler.exporters.prometheus.config import Naming
-from otel_kepler.exporters.prometheus.metrics import METRICS
 from tests.exporters.helpers import (
     CONTAINER_ID,
     NODE,

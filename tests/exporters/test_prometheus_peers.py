@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from otel_kepler.exporters.prometheus.config import Naming
+from otel_kepler.data.metrics import Naming
 from tests.exporters.helpers import (
     NODE,
     Published,

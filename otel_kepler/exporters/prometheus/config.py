@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from otel_kepler.config.options import each_once, option
+from otel_kepler.data.metrics import Naming
 from otel_kepler.data.snapshot import ALL_LEVELS, Level
-
-Naming = Literal["kepler", "otel"]
 
 _ENDPOINT_ALLOWED = "host:port, with a host name or IP address and a port 1-65535"
 

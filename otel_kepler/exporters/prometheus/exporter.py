@@ -39,14 +39,7 @@ from prometheus_client.metrics_core import Metric
 
 import otel_kepler
 from otel_kepler.component import CreateSettings, Exporter, Host
-from otel_kepler.data.snapshot import Snapshot
-from otel_kepler.errors import ComponentError
-from otel_kepler.exporters.prometheus.config import (
-    Naming,
-    PrometheusConfig,
-    parse_endpoint,
-)
-from otel_kepler.exporters.prometheus.metrics import (
+from otel_kepler.data.metrics import (
     LABELS,
     METRICS,
     NODE_NAME,
@@ -55,9 +48,13 @@ from otel_kepler.exporters.prometheus.metrics import (
     ZONE_EXTRAS,
     AttributeValue,
     MetricDef,
+    Naming,
     cpu_labels,
     zone_labels,
 )
+from otel_kepler.data.snapshot import Snapshot
+from otel_kepler.errors import ComponentError
+from otel_kepler.exporters.prometheus.config import PrometheusConfig, parse_endpoint
 
 _logger = logging.getLogger(__name__)
 

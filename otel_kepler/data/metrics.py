@@ -1,10 +1,10 @@
-"""The metrics the prometheus exporter serves: one table for both namings.
+"""The metrics otel_kepler exports: one table for every exporter and naming.
 
 Each `MetricDef` names its OpenTelemetry instrument under each naming, its
 kind and unit, the labels it carries, the snapshot part it reads and the
-level (Kepler's metricsLevel) that switches it off. The exporter builds its
-instruments from `METRICS` and `docgen` writes docs/metrics.md from it, so
-the two cannot disagree.
+level (Kepler's metricsLevel) that switches it off. Exporters build their
+instruments from `METRICS` and the prometheus exporter's `docgen` writes
+docs/metrics.md from it, so code and docs cannot disagree.
 
 Labels are named by a canonical key, which is Kepler's label name; `LABELS`
 gives each its OpenTelemetry attribute name. Two rules apply on top of the
@@ -29,7 +29,9 @@ from otel_kepler.data.snapshot import (
     ProcessEnergy,
     VMEnergy,
 )
-from otel_kepler.exporters.prometheus.config import Naming
+
+Naming = Literal["kepler", "otel"]
+"""kepler: Kepler's own metric and label names; otel: our instruments' names."""
 
 InstrumentKind = Literal["counter", "gauge"]
 Source = Literal[
