@@ -127,10 +127,14 @@ def test_default_run_serves_estimated_metrics_on_28282_and_stops_on_signal(
         text=True,
     )
     try:
-        body = None
+        # The server is up a moment before the first cycle is published;
+        # until then it serves only kepler_build_info.
+        body: str | None = None
         deadline = time.monotonic() + 10  # two default intervals
-        while body is None and time.monotonic() < deadline and agent.poll() is None:
+        while time.monotonic() < deadline and agent.poll() is None:
             body = fetch("http://localhost:28282/metrics")
+            if body is not None and "kepler_node_cpu_joules_total{" in body:
+                break
             time.sleep(0.2)
         assert body is not None, "no /metrics on localhost:28282 within 10 s"
         assert "kepler_node_cpu_joules_total{" in body
